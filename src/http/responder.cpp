@@ -1,0 +1,139 @@
+#include "http/responder.h"
+
+#include <charconv>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/connection.h"
+
+namespace wharf::http::detail {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr auto kAwait = net::as_tuple(net::use_awaitable);
+
+unsigned valid_status(int status) {
+  return (status >= 100 && status <= 999) ? static_cast<unsigned>(status) : 500u;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+bool ConnResponder::decide_keep_alive() {
+  keep_ = keep_ && c_.can_keep_alive();
+  return keep_;
+}
+
+void ConnResponder::fail() {
+  failed_ = true;
+  c_.peer_gone_ = true;
+  if (c_.disc_) c_.disc_->fire();
+}
+
+awaitable<void> ConnResponder::send(int status, std::string body, std::string content_type,
+                                    Headers extra) {
+  if (state_ != State::none) {
+    spdlog::error("http: Responder::send() after the response was started; ignored");
+    co_return;
+  }
+  state_ = State::sent;
+  bhttp::response<bhttp::string_body> res;
+  res.version(version_);
+  res.result(valid_status(status));
+  res.set(bhttp::field::server, "wharf");
+  res.set(bhttp::field::content_type, content_type);
+  for (auto& [k, v] : extra) res.set(k, v);
+  res.keep_alive(decide_keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  c_.stream_.expires_after(c_.st_.opts.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(c_.stream_, res, kAwait);
+  if (ec) fail();
+}
+
+awaitable<bool> ConnResponder::start_stream(int status, std::string content_type, Headers extra) {
+  if (state_ != State::none) {
+    spdlog::error("http: Responder::start_stream() after the response was started; ignored");
+    co_return false;
+  }
+  state_ = State::streaming;
+  bhttp::response<bhttp::empty_body> res;
+  res.version(version_);
+  res.result(valid_status(status));
+  res.set(bhttp::field::server, "wharf");
+  res.set(bhttp::field::content_type, content_type);
+  if (starts_with(content_type, "text/event-stream")) {
+    res.set(bhttp::field::cache_control, "no-cache");
+    res.set("X-Accel-Buffering", "no");
+  }
+  for (auto& [k, v] : extra) res.set(k, v);
+  chunked_ = version_ >= 11;
+  if (chunked_) {
+    res.chunked(true);
+    res.keep_alive(decide_keep_alive());
+  } else {
+    keep_ = false;  // HTTP/1.0: the body ends when the connection closes
+    res.keep_alive(false);
+  }
+  bhttp::response_serializer<bhttp::empty_body> sr{res};
+  c_.stream_.expires_after(c_.st_.opts.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write_header(c_.stream_, sr, kAwait);
+  if (ec) {
+    fail();
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> ConnResponder::write(std::string_view data) {
+  if (state_ != State::streaming || failed_ || c_.peer_gone_) co_return false;
+  if (data.empty()) co_return true;  // a zero-size chunk would end the stream
+  static constexpr char kCrlf[] = "\r\n";
+  boost::system::error_code ec;
+  c_.stream_.expires_after(c_.st_.opts.write_timeout);
+  if (chunked_) {
+    auto [end, err] = std::to_chars(chunk_head_.data(), chunk_head_.data() + chunk_head_.size() - 2,
+                                    data.size(), 16);
+    end[0] = '\r';
+    end[1] = '\n';
+    const std::array<net::const_buffer, 3> bufs{
+        net::buffer(chunk_head_.data(), static_cast<size_t>(end + 2 - chunk_head_.data())),
+        net::buffer(data.data(), data.size()), net::buffer(kCrlf, 2)};
+    std::tie(ec, std::ignore) = co_await net::async_write(c_.stream_, bufs, kAwait);
+  } else {
+    std::tie(ec, std::ignore) =
+        co_await net::async_write(c_.stream_, net::buffer(data.data(), data.size()), kAwait);
+  }
+  if (ec) {
+    fail();
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<void> ConnResponder::end_stream() {
+  if (state_ != State::streaming) co_return;
+  state_ = State::ended;
+  if (failed_ || !chunked_) co_return;
+  static constexpr std::string_view kLast = "0\r\n\r\n";
+  c_.stream_.expires_after(c_.st_.opts.write_timeout);
+  auto [ec, n] = co_await net::async_write(c_.stream_, net::buffer(kLast.data(), kLast.size()), kAwait);
+  if (ec) fail();
+}
+
+std::shared_ptr<Disconnect> ConnResponder::disconnect() { return c_.disc_; }
+
+boost::asio::any_io_executor ConnResponder::executor() { return c_.executor(); }
+
+}  // namespace wharf::http::detail

@@ -5,6 +5,7 @@
 
 #include "chat_internal.h"
 #include "logprobs.h"
+#include "common/sampling.h"
 #include "sampling.h"
 
 namespace wharf::engine {

@@ -115,7 +115,13 @@ awaitable<Result<ClientResponse>> ClientConnection::request(std::string method, 
     I.close();
     co_return io_error("write request", wec);
   }
-  auto res = on_chunk ? co_await I.read_streamed(on_chunk) : co_await I.read_whole();
+  // (No co_await inside ?: -- GCC 12 miscompiles it.)
+  if (on_chunk) {
+    auto res = co_await I.read_streamed(on_chunk);
+    if (!res) I.close();
+    co_return res;
+  }
+  auto res = co_await I.read_whole();
   if (!res) I.close();
   co_return res;
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/responder.h"
@@ -36,7 +37,7 @@ std::string endpoint_string(const tcp::socket& s) {
   auto ep = s.remote_endpoint(ec);
   if (ec) return "?";
   auto a = ep.address();
-  std::string host = a.to_string(ec);
+  std::string host = a.to_string();
   if (a.is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(ep.port());
 }
@@ -78,7 +79,9 @@ void Connection::close_now() {
 
 awaitable<void> Connection::run() {
   try {
-    while (!closed_ && co_await serve_one()) {
+    while (!closed_) {
+      const bool again = co_await serve_one();  // (kept out of &&: GCC 12 coroutine bugs)
+      if (!again) break;
     }
   } catch (const std::exception& e) {
     spdlog::warn("http: connection {}: {}", remote_, e.what());
@@ -111,7 +114,8 @@ awaitable<bool> Connection::read_request(Parser& p) {
   error_code ec;
   std::tie(ec, std::ignore) = co_await bhttp::async_read_header(stream_, buf_, p, kAwait);
   if (!ec && st_.draining.load(std::memory_order_acquire)) {
-    co_await fail_request(503, "server is shutting down", {{"Retry-After", "1"}});
+    Headers retry{{"Retry-After", "1"}};
+    co_await fail_request(503, "server is shutting down", std::move(retry));
     co_return false;
   }
   if (!ec && !p.is_done()) {
@@ -187,8 +191,10 @@ awaitable<void> Connection::run_handler(const Request& req, ConnResponder& r) {
       if (it == st_.routes.end()) {
         co_await r.send(404, error_body(404, "no route for " + req.path));
       } else if (auto h = it->second.by_method.find(req.method); h == it->second.by_method.end()) {
+        // (Headers built outside the co_await: GCC 12 mishandles initializer lists there.)
+        Headers allow{{"Allow", it->second.allow}};
         co_await r.send(405, error_body(405, "method " + req.method + " not allowed for " + req.path),
-                        "application/json", {{"Allow", it->second.allow}});
+                        "application/json", std::move(allow));
       } else {
         co_await h->second(req, r);
       }

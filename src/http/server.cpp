@@ -249,10 +249,14 @@ bool Server::start(std::string& err) {
           ": " + ec.message();
     return false;
   };
-  if (acc.open(ep.protocol(), ec)) return fail("open");
-  if (acc.set_option(net::socket_base::reuse_address(true), ec)) return fail("setsockopt");
-  if (acc.bind(ep, ec)) return fail("bind");
-  if (acc.listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
+  acc.open(ep.protocol(), ec);
+  if (ec) return fail("open");
+  acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("setsockopt");
+  acc.bind(ep, ec);
+  if (ec) return fail("bind");
+  acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
   I.port = acc.local_endpoint(ec).port();
   I.acceptor.emplace(std::move(acc));
   I.work.emplace(I.ioc->get_executor());

@@ -158,13 +158,14 @@ public:
 
     gguf_context* gguf() { return gguf_.get(); }
 
-    // ne1 == 0 makes a 1-D tensor (norms, biases): always f32. 2-D tensors use the matrix type.
-    void normal(const std::string& name, int64_t ne0, int64_t ne1, float std) {
+    // ne1 == 0 makes a 1-D tensor (norms, biases): always f32. 2-D tensors use the matrix type
+    // unless force_f32 (for tensors that llama.cpp's converter always keeps in f32).
+    void normal(const std::string& name, int64_t ne0, int64_t ne1, float std, bool force_f32 = false) {
         Normal rng(splitmix64(seed_ ^ fnv1a(name)));
-        add(name, ne0, ne1, [&](size_t) { return std * rng.next(); });
+        add(name, ne0, ne1, force_f32, [&](size_t) { return std * rng.next(); });
     }
     void constant(const std::string& name, int64_t ne0, float value) {
-        add(name, ne0, 0, [&](size_t) { return value; });
+        add(name, ne0, 0, true, [&](size_t) { return value; });
     }
 
     size_t n_tensors() const { return buffers_.size(); }
@@ -188,10 +189,10 @@ public:
 
 private:
     template <class Fn>
-    void add(const std::string& name, int64_t ne0, int64_t ne1, Fn&& value) {
+    void add(const std::string& name, int64_t ne0, int64_t ne1, bool force_f32, Fn&& value) {
         if (name.size() >= GGML_MAX_NAME) throw std::runtime_error("tensor name too long: " + name);
         const bool is_matrix = ne1 > 0;
-        const ggml_type type = is_matrix ? matrix_type_ : GGML_TYPE_F32;
+        const ggml_type type = is_matrix && !force_f32 ? matrix_type_ : GGML_TYPE_F32;
         ggml_tensor* t = is_matrix ? ggml_new_tensor_2d(ggml_.get(), type, ne0, ne1)
                                    : ggml_new_tensor_1d(ggml_.get(), type, ne0);
         if (!t) throw std::runtime_error("ggml context too small");
@@ -220,7 +221,12 @@ private:
 
 // ---------------------------------------------------------------------------------------------
 
+// Embeddings and biases: N(0, 0.02^2), the usual transformer init. Weight matrices: N(0, 1/fan_in)
+// (LeCun), so every layer changes the residual stream as much as the embedding does. With a
+// 0.02 std everywhere the blocks would be near no-ops and, with the output tied to token_embd,
+// a qwen2 model would just echo its last input token forever.
 constexpr float kStd = 0.02f;
+float lecun(int fan_in) { return 1.0f / std::sqrt(float(fan_in)); }
 
 std::string blk(int i, const char* suffix) { return "blk." + std::to_string(i) + "." + suffix; }
 
@@ -340,49 +346,50 @@ int run(const Options& o, Arch arch) {
         w.normal("token_embd.weight", n_embd, n_vocab, kStd);
         for (int i = 0; i < n_layer; ++i) {
             w.constant(blk(i, "attn_norm.weight"), n_embd, 1.0f);
-            w.normal(blk(i, "attn_q.weight"), n_embd, n_embd, kStd);
+            w.normal(blk(i, "attn_q.weight"), n_embd, n_embd, lecun(n_embd));
             w.normal(blk(i, "attn_q.bias"), n_embd, 0, kStd);
-            w.normal(blk(i, "attn_k.weight"), n_embd, n_embd_kv, kStd);
+            w.normal(blk(i, "attn_k.weight"), n_embd, n_embd_kv, lecun(n_embd));
             w.normal(blk(i, "attn_k.bias"), n_embd_kv, 0, kStd);
-            w.normal(blk(i, "attn_v.weight"), n_embd, n_embd_kv, kStd);
+            w.normal(blk(i, "attn_v.weight"), n_embd, n_embd_kv, lecun(n_embd));
             w.normal(blk(i, "attn_v.bias"), n_embd_kv, 0, kStd);
-            w.normal(blk(i, "attn_output.weight"), n_embd, n_embd, kStd);
+            w.normal(blk(i, "attn_output.weight"), n_embd, n_embd, lecun(n_embd));
             w.constant(blk(i, "ffn_norm.weight"), n_embd, 1.0f);
-            w.normal(blk(i, "ffn_gate.weight"), n_embd, n_ff, kStd);
-            w.normal(blk(i, "ffn_up.weight"), n_embd, n_ff, kStd);
-            w.normal(blk(i, "ffn_down.weight"), n_ff, n_embd, kStd);
+            w.normal(blk(i, "ffn_gate.weight"), n_embd, n_ff, lecun(n_embd));
+            w.normal(blk(i, "ffn_up.weight"), n_embd, n_ff, lecun(n_embd));
+            w.normal(blk(i, "ffn_down.weight"), n_ff, n_embd, lecun(n_ff));
         }
         w.constant("output_norm.weight", n_embd, 1.0f);
     } else {
         w.normal("token_embd.weight", n_embd, n_vocab, kStd);
-        w.normal("token_types.weight", n_embd, n_token_types, kStd);
-        w.normal("position_embd.weight", n_embd, n_ctx, kStd);
+        // f32 like convert_hf_to_gguf.py writes them: the graph adds a token_types row to f32
+        // activations with ggml_add, which the CPU backend does not support for an f16 operand
+        w.normal("token_types.weight", n_embd, n_token_types, kStd, /*force_f32=*/true);
+        w.normal("position_embd.weight", n_embd, n_ctx, kStd, /*force_f32=*/true);
         w.constant("token_embd_norm.weight", n_embd, 1.0f);
         w.constant("token_embd_norm.bias", n_embd, 0.0f);
         for (int i = 0; i < n_layer; ++i) {
-            w.normal(blk(i, "attn_q.weight"), n_embd, n_embd, kStd);
+            w.normal(blk(i, "attn_q.weight"), n_embd, n_embd, lecun(n_embd));
             w.normal(blk(i, "attn_q.bias"), n_embd, 0, kStd);
-            w.normal(blk(i, "attn_k.weight"), n_embd, n_embd, kStd);
+            w.normal(blk(i, "attn_k.weight"), n_embd, n_embd, lecun(n_embd));
             w.normal(blk(i, "attn_k.bias"), n_embd, 0, kStd);
-            w.normal(blk(i, "attn_v.weight"), n_embd, n_embd, kStd);
+            w.normal(blk(i, "attn_v.weight"), n_embd, n_embd, lecun(n_embd));
             w.normal(blk(i, "attn_v.bias"), n_embd, 0, kStd);
-            w.normal(blk(i, "attn_output.weight"), n_embd, n_embd, kStd);
+            w.normal(blk(i, "attn_output.weight"), n_embd, n_embd, lecun(n_embd));
             w.normal(blk(i, "attn_output.bias"), n_embd, 0, kStd);
             w.constant(blk(i, "attn_output_norm.weight"), n_embd, 1.0f);
             w.constant(blk(i, "attn_output_norm.bias"), n_embd, 0.0f);
-            w.normal(blk(i, "ffn_up.weight"), n_embd, n_ff, kStd);
+            w.normal(blk(i, "ffn_up.weight"), n_embd, n_ff, lecun(n_embd));
             w.normal(blk(i, "ffn_up.bias"), n_ff, 0, kStd);
-            w.normal(blk(i, "ffn_down.weight"), n_ff, n_embd, kStd);
+            w.normal(blk(i, "ffn_down.weight"), n_ff, n_embd, lecun(n_ff));
             w.normal(blk(i, "ffn_down.bias"), n_embd, 0, kStd);
             w.constant(blk(i, "layer_output_norm.weight"), n_embd, 1.0f);
             w.constant(blk(i, "layer_output_norm.bias"), n_embd, 0.0f);
         }
         if (arch == Arch::BertRerank) {
             // classification head: score = cls.output(tanh(cls(h_[CLS])))
-            // the output projection is larger than kStd so scores spread beyond ~0
-            w.normal("cls.weight", n_embd, n_embd, 0.2f);
+            w.normal("cls.weight", n_embd, n_embd, lecun(n_embd));
             w.normal("cls.bias", n_embd, 0, kStd);
-            w.normal("cls.output.weight", n_embd, 1, 0.5f);
+            w.normal("cls.output.weight", n_embd, 1, lecun(n_embd));
             w.normal("cls.output.bias", 1, 0, kStd);
         }
     }

@@ -11,7 +11,9 @@
 #include "gguf.h"
 #include "llama.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -82,20 +84,26 @@ bool all_finite(const float* v, size_t n) {
     return true;
 }
 
-// A fixture per model: the file must exist (we generate it), and must load.
+// One fixture per model file, loaded once per suite. The file must exist (we generate it: a
+// missing model fails every test of the suite, it is never skipped) and must load.
+template <const char* kFile>
 class ModelTest : public ::testing::Test {
 protected:
-    void Load(const char* name) {
-        path_ = model_path(name);
+    static void SetUpTestSuite() {
+        path_ = model_path(kFile);
+        if (std::filesystem::exists(path_)) model_ = load_model(path_);
+    }
+    static void TearDownTestSuite() { model_.reset(); }
+
+    void SetUp() override {
         ASSERT_TRUE(std::filesystem::exists(path_))
             << path_ << " is missing: generate the test models with scripts/gen-test-models.sh "
             << "(ctest runs it as the models.generate fixture)";
-        model_ = load_model(path_);
         ASSERT_NE(model_, nullptr) << "llama.cpp failed to load " << path_;
         vocab_ = llama_model_get_vocab(model_.get());
     }
 
-    ContextPtr NewContext(bool embeddings, llama_pooling_type pooling) {
+    ContextPtr NewContext(bool embeddings, enum llama_pooling_type pooling) {
         llama_context_params cp = llama_context_default_params();
         cp.n_ctx = 512;
         cp.n_batch = 512;
@@ -108,18 +116,19 @@ protected:
         return ContextPtr(llama_init_from_model(model_.get(), cp));
     }
 
-    std::string path_;
-    ModelPtr model_;
+    static inline std::string path_;
+    static inline ModelPtr model_;
     const llama_vocab* vocab_ = nullptr;
 };
+
+constexpr char kChatFile[] = "chat.gguf";
+constexpr char kEmbedFile[] = "embed.gguf";
+constexpr char kRerankFile[] = "rerank.gguf";
 
 // ---------------------------------------------------------------------------------------------
 // chat.gguf
 
-class ChatModel : public ModelTest {
-protected:
-    void SetUp() override { Load("chat.gguf"); }
-};
+using ChatModel = ModelTest<kChatFile>;
 
 TEST_F(ChatModel, IsQwen2WithTheRealTokenizer) {
     char arch[64] = {};
@@ -231,10 +240,8 @@ TEST_F(ChatModel, DecodesWithFiniteLogits) {
 // ---------------------------------------------------------------------------------------------
 // embed.gguf
 
-class EmbedModel : public ModelTest {
+class EmbedModel : public ModelTest<kEmbedFile> {
 protected:
-    void SetUp() override { Load("embed.gguf"); }
-
     std::vector<float> Embed(llama_context* ctx, const std::string& text) {
         llama_memory_clear(llama_get_memory(ctx), true);
         std::vector<llama_token> toks = tokenize(vocab_, text, /*add_special=*/true);
@@ -277,10 +284,8 @@ TEST_F(EmbedModel, MeanPooledEmbeddingIsFiniteAndNonZero) {
 // ---------------------------------------------------------------------------------------------
 // rerank.gguf
 
-class RerankModel : public ModelTest {
+class RerankModel : public ModelTest<kRerankFile> {
 protected:
-    void SetUp() override { Load("rerank.gguf"); }
-
     // [CLS] query [SEP] document [SEP], the pair layout BERT cross-encoders are trained on
     float Score(llama_context* ctx, const std::string& query, const std::string& doc) {
         llama_memory_clear(llama_get_memory(ctx), true);

@@ -202,6 +202,9 @@ awaitable<void> Connection::run_handler(const Request& req, ConnResponder& r) {
   } catch (...) {
     err = std::current_exception();
   }
+  // The handler is over: its disconnect callbacks may capture its locals, so nothing fires
+  // them any more (a failed fallback write below still closes the connection).
+  disc_.reset();
   handler_running_ = false;
   co_await stop_watch();
 

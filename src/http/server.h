@@ -40,7 +40,10 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Set when the client closes its connection while a handler runs (detected by a read on the
 // socket that runs alongside the handler, and by failed writes). Thread-safe; callbacks run
-// once, on the connection's executor, or immediately if already disconnected.
+// once, on the connection's executor (so they may touch the handler's timers and channels), or
+// immediately in on_fire() if already disconnected. The server fires it only while the
+// handler runs, so callbacks may capture the handler's locals. A client that half-closes its
+// sending side (shutdown(SHUT_WR)) after the request counts as disconnected.
 class Disconnect {
  public:
   bool fired() const { return fired_.load(std::memory_order_acquire); }
@@ -54,7 +57,11 @@ class Disconnect {
 };
 
 // Writes one response. Exactly one of send() or start_stream()+...+end_stream() per request.
-// Not thread-safe: use it only from the handler's coroutine.
+// Not thread-safe: use it only from the handler's coroutine. Never throws for I/O errors:
+// a failed write marks the client gone (fires disconnect) and later writes return false.
+// A second send()/start_stream() is ignored (logged). If the handler returns without
+// responding the client gets a 500; a stream left open is ended for it; a handler that throws
+// after starting a response gets its connection closed (the client sees a truncated body).
 class Responder {
  public:
   virtual ~Responder() = default;
@@ -64,7 +71,9 @@ class Responder {
                                Headers extra = {}) = 0;
   // Starts a chunked response (e.g. "text/event-stream"). Returns false if the client is gone.
   virtual awaitable<bool> start_stream(int status, std::string content_type, Headers extra = {}) = 0;
-  // Writes one chunk and flushes it. Returns false if the client is gone (and fires disconnect).
+  // Writes one chunk and flushes it (no copy of `data`, no allocation). Returns false if the
+  // client is gone (and fires disconnect). An empty `data` writes nothing and returns true.
+  // For "text/event-stream" start_stream() adds Cache-Control: no-cache, X-Accel-Buffering: no.
   virtual awaitable<bool> write(std::string_view data) = 0;
   // Ends the chunked response.
   virtual awaitable<void> end_stream() = 0;

@@ -104,6 +104,34 @@ struct GgmlDeleter {
 using GgufPtr = std::unique_ptr<gguf_context, GgufDeleter>;
 using GgmlPtr = std::unique_ptr<ggml_context, GgmlDeleter>;
 
+// Qwen2.5 adds <tool_call> (151657) and </tool_call> (151658) where the Qwen2 vocab has padding
+// placeholders. Writing them as user-defined tokens makes tool calls single tokens, as in the
+// real Qwen2.5 tokenizer, so the template's tool-call format and triggers behave as there.
+void add_qwen25_tool_tokens(gguf_context* dst, const gguf_context* src) {
+    const int64_t tid = gguf_find_key(src, "tokenizer.ggml.tokens");
+    const int64_t yid = gguf_find_key(src, "tokenizer.ggml.token_type");
+    if (tid < 0 || yid < 0) return;
+    const size_t n = gguf_get_arr_n(src, tid);
+    std::vector<std::string> toks(n);
+    for (size_t i = 0; i < n; ++i) toks[i] = gguf_get_arr_str(src, tid, i);
+    std::vector<int32_t> types(n);
+    const auto* ty = static_cast<const int32_t*>(gguf_get_arr_data(src, yid));
+    std::copy(ty, ty + n, types.begin());
+    const std::pair<const char*, const char*> repl[] = {{"[PAD151657]", "<tool_call>"}, {"[PAD151658]", "</tool_call>"}};
+    for (const auto& [from, to] : repl) {
+        for (size_t i = 0; i < n; ++i) {
+            if (toks[i] == from) {
+                toks[i] = to;
+                types[i] = 4;  // LLAMA_TOKEN_TYPE_USER_DEFINED
+            }
+        }
+    }
+    std::vector<const char*> ptrs(n);
+    for (size_t i = 0; i < n; ++i) ptrs[i] = toks[i].c_str();
+    gguf_set_arr_str(dst, "tokenizer.ggml.tokens", ptrs.data(), n);
+    gguf_set_arr_data(dst, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types.data(), n);
+}
+
 // Copies one key/value (scalar or array) from src to dst under the same name.
 void copy_kv(gguf_context* dst, const gguf_context* src, int64_t id) {
     const char* key = gguf_get_key(src, id);
@@ -328,6 +356,7 @@ int run(const Options& o, Arch arch) {
         if (gguf_find_key(g, "tokenizer.ggml.add_bos_token") < 0)
             gguf_set_val_bool(g, "tokenizer.ggml.add_bos_token", false);  // as Qwen2.5 GGUFs do
         gguf_set_val_str(g, "tokenizer.chat_template", wharf::genmodel::kChatMLToolsTemplate);
+        add_qwen25_tool_tokens(g, vocab.get());
     }
     uint32_t n_token_types = 0;
     if (is_bert) {

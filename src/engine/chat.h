@@ -37,7 +37,7 @@ struct ChatInput {
   std::vector<ChatMessage> messages;
   std::vector<ToolDef> tools;        // already filtered to one tool when a function was forced
   ToolChoice tool_choice = ToolChoice::automatic;
-  bool parallel_tool_calls = false;
+  bool parallel_tool_calls = true;  // OpenAI default
   std::string json_schema;           // response_format json_schema (or "{}"-like for json_object)
   bool add_generation_prompt = true;
 };

@@ -130,10 +130,11 @@ awaitable<Result<ClientResponse>> ClientConnection::Impl::read_whole() {
   bhttp::response_parser<bhttp::string_body> p;
   p.header_limit(opts.max_header_bytes);
   p.body_limit(static_cast<uint64_t>(opts.max_body_bytes));
-  // One deadline per read_some would be nicer for slow bodies; a whole-body limit suffices.
-  stream.expires_after(opts.io_timeout);
-  auto [ec, n] = co_await bhttp::async_read(stream, buf, p, kAwait);
-  if (ec) co_return io_error("read response", ec);
+  while (!p.is_done()) {  // one deadline per read that must make progress
+    stream.expires_after(opts.io_timeout);
+    auto [ec, n] = co_await bhttp::async_read_some(stream, buf, p, kAwait);
+    if (ec) co_return io_error("read response", ec);
+  }
   auto& m = p.get();
   ClientResponse out;
   out.status = static_cast<int>(m.result_int());

@@ -28,6 +28,25 @@ unsigned valid_status(int status) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+bool is_token_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// Handler-supplied headers: invalid names and values that could split the header are dropped.
+template <class Fields>
+void set_extra(Fields& f, const Headers& extra) {
+  for (const auto& [k, v] : extra) {
+    bool ok = !k.empty() && v.find_first_of("\r\n") == std::string::npos;
+    for (char c : k) ok = ok && is_token_char(c);
+    if (ok) {
+      f.set(k, v);
+    } else {
+      spdlog::warn("http: dropped invalid response header '{}'", k);
+    }
+  }
+}
+
 }  // namespace
 
 bool ConnResponder::decide_keep_alive() {
@@ -53,8 +72,10 @@ awaitable<void> ConnResponder::send(int status, std::string body, std::string co
   res.result(valid_status(status));
   res.set(bhttp::field::server, "wharf");
   res.set(bhttp::field::content_type, content_type);
-  for (auto& [k, v] : extra) res.set(k, v);
+  set_extra(res, extra);
   res.keep_alive(decide_keep_alive());
+  const unsigned st = res.result_int();
+  if (st < 200 || st == 204 || st == 304) body.clear();  // these never carry a body
   res.body() = std::move(body);
   res.prepare_payload();
   c_.stream_.expires_after(c_.st_.opts.write_timeout);
@@ -77,7 +98,7 @@ awaitable<bool> ConnResponder::start_stream(int status, std::string content_type
     res.set(bhttp::field::cache_control, "no-cache");
     res.set("X-Accel-Buffering", "no");
   }
-  for (auto& [k, v] : extra) res.set(k, v);
+  set_extra(res, extra);
   chunked_ = version_ >= 11;
   if (chunked_) {
     res.chunked(true);

@@ -193,7 +193,11 @@ void Server::Impl::on_accept_strand(std::function<void()> fn) {
     fn();
     done->set_value();
   });
-  if (tl_io_owner != this) fut.wait();
+  if (tl_io_owner == this) return;
+  // The io_context may be stopped from a handler meanwhile: then fn never runs.
+  while (fut.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    if (ioc->stopped()) return;
+  }
 }
 
 void Server::Impl::close_acceptor() {
@@ -286,18 +290,18 @@ int Server::in_flight() const { return impl_->st.in_flight.load(std::memory_orde
 
 void Server::drain() {
   auto& I = *impl_;
-  {
-    std::lock_guard lk(I.life_mu);
-    if (!I.started || I.stopped) {
-      I.st.draining.store(true, std::memory_order_release);
-      return;
-    }
-  }
   I.st.draining.store(true, std::memory_order_release);
+  std::unique_lock lk(I.life_mu, std::defer_lock);
+  if (tl_io_owner == &I) {
+    if (!lk.try_lock()) return;  // stop() is running (and joining this very thread)
+  } else {
+    lk.lock();
+  }
+  if (!I.started || I.stopped || I.st.stopping.load(std::memory_order_acquire)) return;
   I.close_acceptor();
   std::vector<std::shared_ptr<detail::Connection>> conns;
   {
-    std::lock_guard lk(I.st.conns_mu);
+    std::lock_guard clk(I.st.conns_mu);
     conns.reserve(I.st.conns.size());
     for (auto* c : I.st.conns)
       if (auto sp = c->weak_from_this().lock()) conns.push_back(std::move(sp));
@@ -307,31 +311,30 @@ void Server::drain() {
 
 void Server::stop() {
   auto& I = *impl_;
-  std::lock_guard lk(I.life_mu);
-  if (I.stopped) return;
   I.st.draining.store(true, std::memory_order_release);
   I.st.stopping.store(true, std::memory_order_release);
-  if (!I.started) {
-    I.stopped = true;
+  if (tl_io_owner == &I) {
+    // From a handler: a thread cannot join itself. Stop the io_context (run() returns on every
+    // thread); the destructor, or a later stop() from another thread, joins and cleans up. The
+    // io_context cannot be destroyed meanwhile: that needs this thread joined.
+    spdlog::warn("http: Server::stop() called from an io thread; joining later");
+    I.ioc->stop();
     return;
   }
-  if (I.ioc->stopped() && tl_io_owner == &I) return;  // already asked from this io thread
-  I.close_acceptor();  // waits unless on an io thread
+  std::lock_guard lk(I.life_mu);
+  if (I.stopped) return;
+  I.stopped = true;
+  if (!I.started) return;
+  I.close_acceptor();  // waits for the accept strand (unless the io_context stopped)
   I.work.reset();
   I.ioc->stop();
-  if (tl_io_owner == &I) {
-    // A thread cannot join itself: the destructor (or a later stop()) finishes the job.
-    spdlog::error("http: Server::stop() called from an io thread; joining later");
-    return;
-  }
   for (auto& t : I.threads) t.join();
   I.threads.clear();
-  // Destroys the coroutines still suspended (connections, handlers) while the state they
+  // Destroy the coroutines still suspended (connections, handlers) while the state they
   // reference is alive.
   I.acceptor.reset();
   I.accept_strand.reset();
   I.ioc.reset();
-  I.stopped = true;
 }
 
 }  // namespace wharf::http

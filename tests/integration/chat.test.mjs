@@ -132,13 +132,13 @@ describe('chat and completions', { timeout: 600000 }, () => {
     assert.equal(typeof j.choices[0].text, 'string');
     assert.equal(j.choices[0].finish_reason, 'length');
     assert.equal(j.usage.completion_tokens, 7);
-    const toks = await tokenize(srv, prompt);
+    const toks = await tokenize(srv, prompt, { add_special: true });
     assert.equal(j.usage.prompt_tokens, toks.length, 'prompt_tokens == /tokenize length');
   });
 
   test('completions: token-id prompt gives the same text as the string prompt', async () => {
     const prompt = 'Ships came in with the tide and';
-    const toks = await tokenize(srv, prompt);
+    const toks = await tokenize(srv, prompt, { add_special: true });
     const a = expectStatus(await postJSON(srv, '/v1/completions', {
       model, prompt, max_tokens: 8, temperature: 0, ignore_eos: true,
     }), 200);
@@ -157,8 +157,8 @@ describe('chat and completions', { timeout: 600000 }, () => {
     assert.equal(j.choices.length, 2);
     assert.deepEqual(j.choices.map((c) => c.index).sort(), [0, 1]);
     assert.equal(j.usage.completion_tokens, 8, 'completion tokens summed over prompts');
-    const t0 = await tokenize(srv, prompts[0]);
-    const t1 = await tokenize(srv, prompts[1]);
+    const t0 = await tokenize(srv, prompts[0], { add_special: true });
+    const t1 = await tokenize(srv, prompts[1], { add_special: true });
     assert.equal(j.usage.prompt_tokens, t0.length + t1.length, 'prompt tokens summed over prompts');
     const k = expectStatus(await postJSON(srv, '/v1/completions', {
       model, prompt: [t0, t1], max_tokens: 4, temperature: 0, ignore_eos: true,

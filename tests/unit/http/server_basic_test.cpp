@@ -249,3 +249,52 @@ TEST(ServerLifecycle, StartFailsOnBusyPortAndStopIsIdempotent) {
 
 }  // namespace
 }  // namespace wharf::http::test
+
+namespace wharf::http::test {
+namespace {
+
+TEST(ServerLifecycle, DrainAndStopFromAHandler) {
+  Server* self = nullptr;
+  std::atomic<bool> stopped{false};
+  auto srv = start_server({}, [&](Server& s) {
+    self = &s;
+    s.route("POST", "/drain", [&](const Request&, Responder& r) -> awaitable<void> {
+      self->drain();
+      co_await r.send(200, "draining", "text/plain");
+    });
+    s.route("POST", "/stop", [&](const Request&, Responder& r) -> awaitable<void> {
+      co_await r.send(200, "stopping", "text/plain");
+      self->stop();  // cannot join here: the destructor finishes it
+      stopped = true;
+    });
+  });
+  RawConn c;
+  ASSERT_EQ(c.connect(srv->port()), 0);
+  ASSERT_TRUE(c.send_all("POST /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  auto a = c.read_response();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->body, "draining");
+  EXPECT_EQ(a->headers["connection"], "close");
+  RawConn d;
+  EXPECT_NE(d.connect(srv->port()), 0);
+  srv.reset();
+
+  auto srv2 = start_server({}, [&](Server& s) {
+    self = &s;
+    s.route("POST", "/stop", [&](const Request&, Responder& r) -> awaitable<void> {
+      co_await r.send(200, "stopping", "text/plain");
+      self->stop();
+      stopped = true;
+    });
+  });
+  RawConn e;
+  ASSERT_EQ(e.connect(srv2->port()), 0);
+  ASSERT_TRUE(e.send_all("POST /stop HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  auto b = e.read_response();
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(eventually([&] { return stopped.load(); }));
+  srv2.reset();  // joins the io threads
+}
+
+}  // namespace
+}  // namespace wharf::http::test

@@ -11,6 +11,8 @@
 #   PHASE_TIMEOUT [300] s per phase, LOAD_TIMEOUT [300] s for a server to become ready,
 #   TOTAL_TIMEOUT [3600] s for the whole script
 #   SERVERS ["llama-server wharf"]           which servers to run (ratios need both)
+#   WHARF_READY_PATH [/ready]                readiness probe for wharf; LLAMA_EXTRA_ARGS / WHARF_EXTRA_ARGS
+#                                            add flags to one server (e.g. LLAMA_EXTRA_ARGS=--kv-unified)
 #   BENCH_MODEL [build/models/bench.gguf]    generated with GENMODEL + GENMODEL_ARGS if missing
 #   GENMODEL [build/bin/wharf-genmodel] GENMODEL_ARGS [qwen2, 4 layers, 256 embd, 4/2 heads]
 #   WHARF_BIN [build/bin/wharf] LLAMA_SRC [.deps/llama.cpp] LLAMA_BUILD [build-llama-server]
@@ -35,6 +37,9 @@ PHASE_TIMEOUT="${PHASE_TIMEOUT:-300}"
 LOAD_TIMEOUT="${LOAD_TIMEOUT:-300}"
 TOTAL_TIMEOUT="${TOTAL_TIMEOUT:-3600}"
 SERVERS="${SERVERS:-llama-server wharf}"
+WHARF_READY_PATH="${WHARF_READY_PATH:-/ready}"
+LLAMA_EXTRA_ARGS="${LLAMA_EXTRA_ARGS:-}"
+WHARF_EXTRA_ARGS="${WHARF_EXTRA_ARGS:-}"
 WHARF_BIN="${WHARF_BIN:-$root/build/bin/wharf}"
 GENMODEL="${GENMODEL:-$root/build/bin/wharf-genmodel}"
 LLAMA_SRC="${LLAMA_SRC:-$root/.deps/llama.cpp}"
@@ -127,17 +132,17 @@ start_server() { # name port
   case "$name" in
     llama-server)
       "$LLAMA_SERVER" -m "$BENCH_MODEL" --host 127.0.0.1 --port "$port" -c "$CTX" -np "$PARALLEL" \
-        -t "$THREADS" -tb "$THREADS" -b "$BATCH" -ub "$BATCH" --no-webui --alias "$MODEL_ID" \
+        -t "$THREADS" -tb "$THREADS" -b "$BATCH" -ub "$BATCH" --no-webui --alias "$MODEL_ID" $LLAMA_EXTRA_ARGS \
         >"$logf" 2>&1 &
       SERVER_PID=$!
       echo "$SERVER_PID" >"$PIDFILE"
       "$NODE" "$LOADGEN" wait --url "http://127.0.0.1:$port" --path /health --timeout "$LOAD_TIMEOUT" ;;
     wharf)
       "$WHARF_BIN" serve -m "$BENCH_MODEL" --host 127.0.0.1 --port "$port" --ctx "$CTX" \
-        --parallel "$PARALLEL" --threads "$THREADS" --batch "$BATCH" >"$logf" 2>&1 &
+        --parallel "$PARALLEL" --threads "$THREADS" --batch "$BATCH" $WHARF_EXTRA_ARGS >"$logf" 2>&1 &
       SERVER_PID=$!
       echo "$SERVER_PID" >"$PIDFILE"
-      "$NODE" "$LOADGEN" wait --url "http://127.0.0.1:$port" --path /ready --timeout "$LOAD_TIMEOUT" ;;
+      "$NODE" "$LOADGEN" wait --url "http://127.0.0.1:$port" --path "$WHARF_READY_PATH" --timeout "$LOAD_TIMEOUT" ;;
   esac || { tail -20 "$logf" >&2; die "$name did not become ready"; }
 }
 
@@ -164,7 +169,7 @@ for name in $SERVERS; do
     log "$name: random prompts, concurrency $c, $n requests x $MAX_TOKENS tokens"
     "$NODE" "$LOADGEN" run --url "$url" --model "$MODEL_ID" --workload random --concurrency "$c" \
       --requests "$n" --max-tokens "$MAX_TOKENS" --prompt-words "$PROMPT_WORDS" \
-      --phase-timeout "$PHASE_TIMEOUT" --label "random-c$c" >>"$res" \
+      --phase-timeout "$PHASE_TIMEOUT" --load-timeout "$LOAD_TIMEOUT" --label "random-c$c" >>"$res" \
       || { tail -20 "$OUT_DIR/$name.log" >&2; die "$name: load run failed (concurrency $c)"; }
     tail -1 "$res" | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.error(`[bench]   ${j.ok}/${j.requests} ok, ${j.output_tok_s.toFixed(1)} tok/s, TTFT p50 ${j.ttft_ms.p50?.toFixed(0)} ms${j.first_error?" first error: "+j.first_error:""}`)})'
   done

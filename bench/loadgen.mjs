@@ -195,11 +195,17 @@ async function cmdRun(o) {
   const headers = o['api-key'] ? { Authorization: `Bearer ${o['api-key']}` } : {};
 
   // Warm-up (not measured): distinct prompts; for the prefix workload it primes the shared prefix.
+  // A 503 (still loading) is retried until --load-timeout seconds have passed.
   const nWarm = Number(o.warmup ?? 2);
+  const loadDeadline = Date.now() + Number(o['load-timeout'] ?? 120) * 1000;
   for (let w = 0; w < nWarm; w++) {
     const r = makeRequest({ ...o, 'max-tokens': Math.min(16, Number(o['max-tokens'] ?? 128)) }, 1000000 + w, phaseSeed);
-    const res = await oneRequest(url, r.path, r.body, timeoutMs, headers);
-    if (!res.ok) throw new Error(`warm-up request failed: ${res.error}`);
+    for (;;) {
+      const res = await oneRequest(url, r.path, r.body, timeoutMs, headers);
+      if (res.ok) break;
+      if (res.status === 503 && Date.now() < loadDeadline) { await sleep(250); continue; }
+      throw new Error(`warm-up request failed: ${res.error}`);
+    }
   }
 
   let next = 0;

@@ -51,6 +51,8 @@ bool is_http_error(const error_code& ec) {
 Connection::Connection(ServerState& st, tcp::socket sock)
     : st_(st), stream_(std::move(sock)), watch_done_(stream_.get_executor()) {
   remote_ = endpoint_string(stream_.socket());
+  error_code ec;
+  stream_.socket().non_blocking(true, ec);  // for the speculative chunk writes (responder)
   st_.connections.fetch_add(1, std::memory_order_acq_rel);
   std::lock_guard lk(st_.conns_mu);
   st_.conns.insert(this);

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -117,25 +118,23 @@ awaitable<bool> ConnResponder::start_stream(int status, std::string content_type
   co_return true;
 }
 
-awaitable<bool> ConnResponder::write(std::string_view data) {
-  if (state_ != State::streaming || failed_ || c_.peer_gone_) co_return false;
-  if (data.empty()) co_return true;  // a zero-size chunk would end the stream
-  static constexpr char kCrlf[] = "\r\n";
+// Hot path (one call per token batch): try one non-blocking send first, which nearly always
+// takes everything, so no timer is armed and the coroutine does not suspend; only a full
+// socket buffer falls back to an async write bounded by write_timeout.
+template <class Buffers>
+awaitable<bool> ConnResponder::flush(const Buffers& bufs) {
   boost::system::error_code ec;
-  c_.stream_.expires_after(c_.st_.opts.write_timeout);
-  if (chunked_) {
-    auto [end, err] = std::to_chars(chunk_head_.data(), chunk_head_.data() + chunk_head_.size() - 2,
-                                    data.size(), 16);
-    end[0] = '\r';
-    end[1] = '\n';
-    const std::array<net::const_buffer, 3> bufs{
-        net::buffer(chunk_head_.data(), static_cast<size_t>(end + 2 - chunk_head_.data())),
-        net::buffer(data.data(), data.size()), net::buffer(kCrlf, 2)};
-    std::tie(ec, std::ignore) = co_await net::async_write(c_.stream_, bufs, kAwait);
-  } else {
-    std::tie(ec, std::ignore) =
-        co_await net::async_write(c_.stream_, net::buffer(data.data(), data.size()), kAwait);
+  const size_t total = net::buffer_size(bufs);
+  const size_t n = c_.stream_.socket().write_some(bufs, ec);  // socket is non-blocking
+  if (!ec && n == total) co_return true;
+  if (ec && ec != net::error::would_block && ec != net::error::try_again) {
+    fail();
+    co_return false;
   }
+  boost::beast::buffers_suffix<Buffers> rest(bufs);
+  rest.consume(ec ? 0 : n);
+  c_.stream_.expires_after(c_.st_.opts.write_timeout);
+  std::tie(ec, std::ignore) = co_await net::async_write(c_.stream_, rest, kAwait);
   if (ec) {
     fail();
     co_return false;
@@ -143,14 +142,27 @@ awaitable<bool> ConnResponder::write(std::string_view data) {
   co_return true;
 }
 
+awaitable<bool> ConnResponder::write(std::string_view data) {
+  if (state_ != State::streaming || failed_ || c_.peer_gone_) co_return false;
+  if (data.empty()) co_return true;  // a zero-size chunk would end the stream
+  if (!chunked_) co_return co_await flush(net::const_buffer(data.data(), data.size()));
+  static constexpr char kCrlf[] = "\r\n";
+  auto [end, err] = std::to_chars(chunk_head_.data(), chunk_head_.data() + chunk_head_.size() - 2,
+                                  data.size(), 16);
+  end[0] = '\r';
+  end[1] = '\n';
+  const std::array<net::const_buffer, 3> bufs{
+      net::buffer(chunk_head_.data(), static_cast<size_t>(end + 2 - chunk_head_.data())),
+      net::buffer(data.data(), data.size()), net::buffer(kCrlf, 2)};
+  co_return co_await flush(bufs);
+}
+
 awaitable<void> ConnResponder::end_stream() {
   if (state_ != State::streaming) co_return;
   state_ = State::ended;
   if (failed_ || !chunked_) co_return;
   static constexpr std::string_view kLast = "0\r\n\r\n";
-  c_.stream_.expires_after(c_.st_.opts.write_timeout);
-  auto [ec, n] = co_await net::async_write(c_.stream_, net::buffer(kLast.data(), kLast.size()), kAwait);
-  if (ec) fail();
+  co_await flush(net::const_buffer(kLast.data(), kLast.size()));
 }
 
 std::shared_ptr<Disconnect> ConnResponder::disconnect() { return c_.disc_; }

@@ -36,6 +36,9 @@ class ConnResponder final : public Responder {
 
  private:
   void fail();  // a write failed: the client is gone
+  // Writes all of bufs (a non-blocking attempt first, then an async write with a timeout).
+  template <class Buffers>
+  awaitable<bool> flush(const Buffers& bufs);
   // Decides keep-alive for the response header being written now.
   bool decide_keep_alive();
 

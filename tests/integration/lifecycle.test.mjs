@@ -26,6 +26,17 @@ describe('lifecycle', { timeout: 300000 }, () => {
           st = `error(${e.cause?.code || e.name})`;
         }
         seen.push(st);
+        if (st !== 200) {
+          // Work sent while loading is refused with 503 + Retry-After (or served, if loading just ended).
+          const c = await postJSON(srv, '/v1/completions', { model: srv.modelId, prompt: 'early', max_tokens: 1 }, { timeoutMs: 30000 })
+            .catch((e) => ({ status: `error(${e.cause?.code || e.name})`, text: '' }));
+          assert.equal(srv.exitInfo, null, `server died on a completion request while loading${srv.diag()}`);
+          assert.ok(c.status === 503 || c.status === 200, `completion while loading: ${c.status} ${c.text}`);
+          if (c.status === 503) {
+            assert.ok(c.headers.get('retry-after') !== null, '503 while loading carries Retry-After');
+            assert.ok(c.json?.error, `503 carries the error shape: ${c.text}`);
+          }
+        }
         const h = await getJSON(srv, '/health', { timeoutMs: 5000 }).catch((e) => ({ status: `error(${e.cause?.code || e.name})` }));
         assert.equal(h.status, 200, `/health is 200 while alive (loading or not)${srv.diag()}`);
         if (st === 200) break;

@@ -94,10 +94,32 @@ void add_routes(Server& s, std::shared_ptr<Shared> sh) {
   });
 }
 
+// Big chunks: exercises partial non-blocking writes and the async fallback.
+void add_bulk_routes(Server& s, std::shared_ptr<Shared> sh) {
+  s.route("GET", "/bulk", [sh](const Request&, Responder& r) -> awaitable<void> {
+    co_await r.start_stream(200, "application/octet-stream");
+    std::string chunk(50000, '\0');
+    for (int i = 0; i < 200; ++i) {
+      for (size_t j = 0; j < chunk.size(); ++j) chunk[j] = static_cast<char>('a' + (i + j) % 26);
+      if (!co_await r.write(chunk)) {
+        sh->write_failed = true;
+        break;
+      }
+      sh->writes_ok++;
+    }
+    sh->done = true;
+  });
+}
+
 class ServerStream : public ::testing::Test {
  protected:
   void SetUp() override {
-    srv_ = start_server({}, [this](Server& s) { add_routes(s, sh_); });
+    ServerOptions o;
+    o.write_timeout = std::chrono::seconds(1);
+    srv_ = start_server(o, [this](Server& s) {
+      add_routes(s, sh_);
+      add_bulk_routes(s, sh_);
+    });
   }
   std::shared_ptr<Shared> sh_ = std::make_shared<Shared>();
   std::unique_ptr<Server> srv_;
@@ -161,6 +183,39 @@ TEST_F(ServerStream, StreamingWriteFailsAfterClientCloses) {
   c.close();
   ASSERT_TRUE(eventually([&] { return sh_->done.load(); }, 5s));
   EXPECT_TRUE(sh_->fired.load());
+  EXPECT_TRUE(eventually([&] { return srv_->in_flight() == 0; }));
+}
+
+TEST_F(ServerStream, LargeStreamArrivesIntactThroughASlowReader) {
+  auto port = srv_->port();
+  size_t total = 0, bad = 0, calls = 0;
+  auto r = run_sync<Result<ClientResponse>>([&](net::any_io_executor ex) {
+    return request_stream(ex, "127.0.0.1", port, "GET", "/bulk", "", {}, [&](std::string_view d) {
+      if (calls++ < 3) std::this_thread::sleep_for(100ms);  // let the server's socket fill up
+      for (size_t j = 0; j < d.size(); ++j, ++total) {
+        size_t i = total / 50000, k = total % 50000;
+        bad += d[j] != static_cast<char>('a' + (i + k) % 26);
+      }
+      return true;
+    });
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(total, 200u * 50000u);
+  EXPECT_EQ(bad, 0u);
+  EXPECT_TRUE(eventually([&] { return sh_->done.load(); }));
+  EXPECT_FALSE(sh_->write_failed.load());
+}
+
+TEST_F(ServerStream, ClientThatStopsReadingHitsWriteTimeout) {
+  RawConn c;
+  ASSERT_EQ(c.connect(srv_->port()), 0);
+  int small = 4096;
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  ASSERT_TRUE(c.send_all("GET /bulk HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Never read: the server's writes stall, time out after write_timeout (1 s) and fail.
+  ASSERT_TRUE(eventually([&] { return sh_->done.load(); }, 20s));
+  EXPECT_TRUE(sh_->write_failed.load());
+  EXPECT_LT(sh_->writes_ok.load(), 200);
   EXPECT_TRUE(eventually([&] { return srv_->in_flight() == 0; }));
 }
 

@@ -95,6 +95,7 @@ awaitable<void> Connection::run() {
 awaitable<bool> Connection::serve_one() {
   if (buf_.size() == 0) {  // idle between requests: wait for the first byte
     if (st_.draining.load(std::memory_order_acquire)) co_return false;
+    if (buf_.capacity() > 2 * kReadChunk) buf_.shrink_to_fit();  // idle: keep memory small
     idle_ = true;
     stream_.expires_after(st_.opts.idle_timeout);
     auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(kReadChunk), kAwait);

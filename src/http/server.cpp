@@ -181,8 +181,12 @@ awaitable<void> Server::Impl::accept_loop() {
       }
       continue;
     }
-    auto conn = std::make_shared<detail::Connection>(st, std::move(sock));
-    net::co_spawn(conn->executor(), [conn]() { return conn->run(); }, log_exception);
+    try {
+      auto conn = std::make_shared<detail::Connection>(st, std::move(sock));
+      net::co_spawn(conn->executor(), [conn]() { return conn->run(); }, log_exception);
+    } catch (const std::exception& e) {  // out of memory: drop this one, keep accepting
+      spdlog::error("http: cannot serve a connection: {}", e.what());
+    }
   }
 }
 

@@ -69,15 +69,17 @@ class Responder {
   virtual awaitable<void> send(int status, std::string body,
                                std::string content_type = "application/json",
                                Headers extra = {}) = 0;
-  // Starts a chunked response (e.g. "text/event-stream"). Returns false if the client is gone.
+  // Starts a chunked response (e.g. "text/event-stream"; for it Cache-Control: no-cache and
+  // X-Accel-Buffering: no are added). HTTP/1.0 clients get a close-delimited body instead.
+  // Returns false if the client is gone.
   virtual awaitable<bool> start_stream(int status, std::string content_type, Headers extra = {}) = 0;
   // Writes one chunk and flushes it (no copy of `data`, no allocation). Returns false if the
   // client is gone (and fires disconnect). An empty `data` writes nothing and returns true.
-  // For "text/event-stream" start_stream() adds Cache-Control: no-cache, X-Accel-Buffering: no.
+  // A client that stops reading fails the write after ServerOptions::write_timeout.
   virtual awaitable<bool> write(std::string_view data) = 0;
   // Ends the chunked response.
   virtual awaitable<void> end_stream() = 0;
-  // Fires when the client disconnects.
+  // Fires when the client disconnects. Valid while the handler runs.
   virtual std::shared_ptr<Disconnect> disconnect() = 0;
   // The connection's executor (for timers / channels in the handler).
   virtual boost::asio::any_io_executor executor() = 0;
@@ -91,8 +93,8 @@ struct ServerOptions {
   int threads = 2;                      // io_context threads
   size_t max_body_bytes = 8u << 20;     // larger bodies: 413 with the OpenAI error JSON
   size_t max_header_bytes = 16u << 10;  // larger headers: 431
-  std::chrono::seconds read_timeout{30};   // header+body read
-  std::chrono::seconds idle_timeout{60};   // keep-alive idle
+  std::chrono::seconds read_timeout{30};   // header+body read, from the request's first byte
+  std::chrono::seconds idle_timeout{60};   // keep-alive idle: waiting for a first byte
   int max_connections = 1024;           // beyond: the connection gets 503 and is closed
   std::chrono::seconds write_timeout{60};  // one response write (a header, a body, a chunk)
 };
@@ -113,17 +115,21 @@ class Server {
   using Filter = std::function<bool(const Request&, int& status, std::string& body, Headers& extra)>;
   void set_filter(Filter f);
 
-  // Binds and starts the io threads. Returns false (with a message in `err`) if binding fails.
+  // Binds (SO_REUSEADDR) and starts the io threads. Returns false (with a message in `err`) if
+  // resolving or binding fails, or if already started. `host` may be an address or a name.
   bool start(std::string& err);
   uint16_t port() const;  // the bound port
-  // Stops accepting new connections; idle keep-alive connections are closed; in-flight
-  // requests continue. New requests on existing connections get 503.
+  // Stops accepting new connections (the listening socket is closed before drain() returns,
+  // except when called from a handler); idle keep-alive connections are closed; in-flight
+  // requests continue and their responses carry Connection: close. Requests that arrive on
+  // open connections (e.g. pipelined) get 503 + Retry-After. Idempotent.
   void drain();
   // Number of requests being handled now.
   int in_flight() const;
   // Stops everything and joins the io threads: handlers still running are destroyed at their
-  // current suspension point. Safe to call twice and from the destructor; must not be called
-  // from an io thread (a handler).
+  // current suspension point (their disconnect callbacks do not run). Safe to call twice and
+  // from the destructor. Called from a handler it only stops the io threads; the destructor
+  // (or a later stop() from another thread) joins them.
   void stop();
 
  private:

@@ -237,7 +237,14 @@ describe('wait queue full', { timeout: 300000 }, () => {
         'second request waiting');
       const results = [];
       for (let i = 0; i < 3; i++) {
-        results.push(await postJSON(srv, '/v1/completions', { ...long, max_tokens: 10 }, { timeoutMs: 20000 }));
+        const before = await scrape(srv);
+        const gauges = (m) => `running=${m.get('wharf:num_requests_running', lab)} waiting=${m.get('wharf:num_requests_waiting', lab)}`;
+        try {
+          results.push(await postJSON(srv, '/v1/completions', { ...long, max_tokens: 10 }, { timeoutMs: 20000 }));
+        } catch (e) {
+          assert.fail(`extra request #${i + 3} got no answer within 20 s (${e.name}); it should be refused at once. ` +
+            `gauges before it: ${gauges(before)}, now: ${gauges(await scrape(srv))}`);
+        }
       }
       for (const r of results) {
         assert.equal(r.status, 503, `queue full: ${r.status} ${r.text.slice(0, 200)}`);

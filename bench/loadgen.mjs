@@ -22,6 +22,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import http from 'node:http';
 
 function parseArgs(argv) {
   const o = { _: [] };
@@ -101,72 +102,76 @@ function stats(xs) {
   };
 }
 
-async function* sse(res) {
-  const reader = res.body.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += dec.decode(value, { stream: true });
-    for (;;) {
-      const m = /\r?\n\r?\n/.exec(buf);
-      if (!m) break;
-      const block = buf.slice(0, m.index);
-      buf = buf.slice(m.index + m[0].length);
-      const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-      if (data) yield data;
-    }
-  }
-}
-
-// One streamed request; returns timings in ms and token counts.
-async function oneRequest(url, path, body, timeoutMs, headers) {
-  const t0 = performance.now();
-  const out = { ok: false, ttft: null, e2e: null, outTokens: 0, promptTokens: null, cachedTokens: null, status: 0, error: null, chunks: 0 };
-  try {
-    const res = await fetch(url + path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    out.status = res.status;
-    if (res.status !== 200) {
-      out.error = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
-      return out;
-    }
+// One streamed request over node:http with a fresh connection (no keep-alive), so that no
+// server is penalised by a client reusing a socket it has just closed. Returns timings in ms.
+function oneRequest(url, path, body, timeoutMs, headers) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const out = { ok: false, ttft: null, e2e: null, outTokens: 0, promptTokens: null, cachedTokens: null, status: 0, error: null, chunks: 0 };
+    const u = new URL(url + path);
+    const payload = Buffer.from(JSON.stringify(body));
     let finish = null;
     let usage = null;
     let sawDone = false;
-    for await (const data of sse(res)) {
-      if (data === '[DONE]') { sawDone = true; continue; }
-      let j;
-      try { j = JSON.parse(data); } catch { continue; }
-      if (j.error) { out.error = JSON.stringify(j.error).slice(0, 200); continue; }
-      if (j.usage) usage = j.usage;
-      for (const ch of j.choices || []) {
-        const piece = ch.text ?? ch.delta?.content ?? '';
-        if (piece) {
-          out.chunks++;
-          if (out.ttft === null) out.ttft = performance.now() - t0;
-        }
-        if (ch.finish_reason) finish = ch.finish_reason;
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      out.e2e = performance.now() - t0;
+      if (usage?.completion_tokens != null) out.outTokens = usage.completion_tokens;
+      else if (finish === 'length') out.outTokens = body.max_tokens;
+      else out.outTokens = out.chunks;
+      out.promptTokens = usage?.prompt_tokens ?? null;
+      out.cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? null;
+      out.finish = finish;
+      out.ok = out.status === 200 && sawDone && !out.error && out.ttft !== null;
+      if (!out.ok && !out.error) out.error = sawDone ? 'no tokens' : 'stream ended without [DONE]';
+      resolve(out);
+    };
+    const req = http.request({
+      host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length, Accept: 'text/event-stream', ...headers },
+    }, (res) => {
+      out.status = res.statusCode;
+      res.setEncoding('utf8');
+      let buf = '';
+      if (res.statusCode !== 200) {
+        res.on('data', (d) => { buf += d; });
+        res.on('end', () => { out.error = `HTTP ${res.statusCode}: ${buf.slice(0, 200)}`; done(); });
+        return;
       }
-    }
-    out.e2e = performance.now() - t0;
-    if (usage?.completion_tokens != null) out.outTokens = usage.completion_tokens;
-    else if (finish === 'length') out.outTokens = body.max_tokens;
-    else out.outTokens = out.chunks;
-    out.promptTokens = usage?.prompt_tokens ?? null;
-    out.cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? null;
-    out.finish = finish;
-    out.ok = sawDone && !out.error && out.ttft !== null;
-    if (!out.ok && !out.error) out.error = sawDone ? 'no tokens' : 'stream ended without [DONE]';
-  } catch (e) {
-    out.error = `${e.name}: ${e.message}`;
-  }
-  return out;
+      res.on('data', (d) => {
+        buf += d;
+        for (;;) {
+          const m = /\r?\n\r?\n/.exec(buf);
+          if (!m) break;
+          const block = buf.slice(0, m.index);
+          buf = buf.slice(m.index + m[0].length);
+          const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+          if (!data) continue;
+          if (data === '[DONE]') { sawDone = true; continue; }
+          let j;
+          try { j = JSON.parse(data); } catch { continue; }
+          if (j.error) { out.error = JSON.stringify(j.error).slice(0, 200); continue; }
+          if (j.usage) usage = j.usage;
+          for (const ch of j.choices || []) {
+            const piece = ch.text ?? ch.delta?.content ?? '';
+            if (piece) {
+              out.chunks++;
+              if (out.ttft === null) out.ttft = performance.now() - t0;
+            }
+            if (ch.finish_reason) finish = ch.finish_reason;
+          }
+        }
+      });
+      res.on('end', done);
+      res.on('error', (e) => { out.error = `${e.name}: ${e.message}`; done(); });
+    });
+    const timer = setTimeout(() => { out.error = `timeout after ${timeoutMs} ms`; req.destroy(); done(); }, timeoutMs);
+    req.on('error', (e) => { out.error = `${e.code || e.name}: ${e.message}`; done(); });
+    req.end(payload);
+  });
 }
 
 function makeRequest(o, i, phaseSeed) {

@@ -1,5 +1,6 @@
 // Chat templates and tool-call parsing through llama.cpp's common chat library.
 #include <exception>
+#include <regex>
 
 #include "common/chat.h"
 #include "chat_internal.h"
@@ -19,6 +20,14 @@ common_chat_msg to_common(const ChatMessage& m) {
   if (m.role == "tool") c.tool_name = m.name;
   for (const auto& tc : m.tool_calls) c.tool_calls.push_back({tc.name, tc.arguments, tc.id});
   return c;
+}
+
+// llama.cpp's tool-call grammars let free text precede the calls (`root ::= ... until-N? tool-calls`).
+// For tool_choice "required" (or a named function) the answer must be the call itself, as in
+// vLLM: drop the optional leading text from the root rule. Grammars of another shape are kept.
+void require_immediate_tool_call(std::string& grammar) {
+  static const std::regex optional_text(R"((^|\n)(root ::= [^\n]*?) until-[0-9]+\? (tool-calls[^\n]*))");
+  grammar = std::regex_replace(grammar, optional_text, "$1$2 $3", std::regex_constants::format_first_only);
 }
 
 }  // namespace
@@ -63,6 +72,7 @@ Result<ChatPrompt> LlamaModel::render_chat(const ChatInput& in) const {
     return Error::invalid(std::string("chat template: ") + e.what(), "messages");
   }
   parser->output_format = !in.json_schema.empty();
+  if (in.tool_choice == ToolChoice::required) require_immediate_tool_call(parser->params.grammar);
   ChatPrompt out;
   out.prompt = parser->params.prompt;
   out.has_grammar = !parser->params.grammar.empty();

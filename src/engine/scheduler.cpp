@@ -28,6 +28,7 @@ struct Scheduler::Seq {
   bool counted_prompt = false;
   bool in_tree = false;
   int32_t cached_tokens = 0;
+  bool queued = true;  // counts against max_queue until first admitted or finished
   Clock::time_point scheduled{}, first_token{}, last_token{};
 
   Seq(std::shared_ptr<Sequence> h, GenerateRequest r)
@@ -57,8 +58,8 @@ Result<std::shared_ptr<Sequence>> Scheduler::submit(GenerateRequest req, std::fu
   auto handle = std::make_shared<Sequence>(std::move(notify));
   std::lock_guard lk(mu_);
   if (stopping_) return Error{Errc::unavailable, "server is shutting down", "", 5};
-  if (n_waiting_pub_ + (int)incoming_.size() >= opts_.max_queue)
-    return Error{Errc::unavailable, "too many requests waiting; retry later", "", 1};
+  if (queued_ >= opts_.max_queue) return Error{Errc::unavailable, "too many requests waiting; retry later", "", 1};
+  ++queued_;
   incoming_.push_back(std::make_unique<Seq>(handle, std::move(req)));
   cv_.notify_one();
   return handle;
@@ -66,7 +67,7 @@ Result<std::shared_ptr<Sequence>> Scheduler::submit(GenerateRequest req, std::fu
 
 EngineStats Scheduler::stats() const {
   std::lock_guard lk(mu_);
-  return {n_running_pub_, n_waiting_pub_ + (int)incoming_.size(), kv_usage_pub_};
+  return {n_running_pub_, queued_, kv_usage_pub_};
 }
 
 void Scheduler::shutdown(double deadline_s) {
@@ -167,7 +168,15 @@ void Scheduler::release_kv(int id, const std::vector<Token>& tokens, size_t n_pa
   holders_.emplace_back(id, ++tick_);
 }
 
+void Scheduler::leave_queue(Seq& s) {
+  if (!s.queued) return;
+  s.queued = false;
+  std::lock_guard lk(mu_);
+  --queued_;
+}
+
 void Scheduler::finish(Seq& s, FinishReason why, const std::string& error) {
+  leave_queue(s);
   StreamEvent ev;
   if (why != FinishReason::cancelled && why != FinishReason::error) ev.text = s.text.flush();
   ev.finish = why;
@@ -254,6 +263,7 @@ bool Scheduler::admit_waiting() {
     }
     for (auto& h : holders_)
       if (h.first == m.owner) h.second = ++tick_;
+    leave_queue(s);
     running_.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
     admitted = true;
@@ -263,14 +273,16 @@ bool Scheduler::admit_waiting() {
 
 void Scheduler::update_gauges() {
   double usage = opts_.n_ctx > 0 ? std::min(1.0, (double)kv_used() / opts_.n_ctx) : 0.0;
+  size_t waiting;
   {
     std::lock_guard lk(mu_);
     n_running_pub_ = (int)running_.size();
     n_waiting_pub_ = (int)waiting_.size();
     kv_usage_pub_ = usage;
+    waiting = waiting_.size() + incoming_.size();
   }
   metrics_.running->set((double)running_.size());
-  metrics_.waiting->set((double)(waiting_.size() + incoming_.size()));
+  metrics_.waiting->set((double)waiting);
   metrics_.kv_usage->set(usage);
 }
 

@@ -51,6 +51,7 @@ class Scheduler {
   void step();
   void sample_and_emit(Seq& s, int batch_idx);
   void finish(Seq& s, FinishReason why, const std::string& error = {});
+  void leave_queue(Seq& s);
   void release_kv(int seq_id, const std::vector<Token>& tokens, size_t n_past, bool keep);
   bool evict_one_holder(int protect = -1);
   void preempt_newest();
@@ -72,6 +73,7 @@ class Scheduler {
   bool stopping_ = false;
   bool hard_stop_ = false;
   int n_waiting_pub_ = 0;
+  int queued_ = 0;  // submitted, not yet admitted or finished (bounded by max_queue)
   int n_running_pub_ = 0;
   double kv_usage_pub_ = 0;
 

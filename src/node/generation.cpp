@@ -6,11 +6,15 @@
 namespace wharf::node {
 
 Generation::Generation(http::Responder& res)
-    : res_(res), bell_(std::make_shared<Doorbell>(res.executor(), 1)) {
-  // Client gone: free every sequence within one scheduler step.
-  std::weak_ptr<Doorbell> bell = bell_;
-  res_.disconnect()->on_fire([this, bell] {
-    if (bell.lock()) cancel();
+    : res_(res), bell_(std::make_shared<Doorbell>(res.executor(), 1)), shared_(std::make_shared<Shared>()) {
+  // Client gone: free every sequence within one scheduler step. The callback holds only a weak
+  // reference, so it is harmless if it runs after this object is gone.
+  std::weak_ptr<Shared> weak = shared_;
+  res_.disconnect()->on_fire([weak] {
+    if (auto sh = weak.lock()) {
+      std::lock_guard lk(sh->mu);
+      for (auto& s : sh->seqs) s->cancel();
+    }
   });
 }
 
@@ -25,8 +29,12 @@ Status Generation::submit(engine::Engine& eng, engine::GenerateRequest req) {
     if (auto b = bell.lock()) b->try_send(boost::system::error_code{});
   });
   if (!r) return r.error();
-  seqs_.push_back(std::move(*r));
+  seqs_.push_back(*r);
   done_.push_back(false);
+  {
+    std::lock_guard lk(shared_->mu);
+    shared_->seqs.push_back(std::move(*r));
+  }
   if (res_.disconnect()->fired()) seqs_.back()->cancel();
   return Ok{};
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <boost/asio/experimental/concurrent_channel.hpp>
@@ -34,8 +35,14 @@ class Generation {
 
  private:
   using Doorbell = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+  // Shared with the disconnect callback, which may outlive this object.
+  struct Shared {
+    std::mutex mu;
+    std::vector<std::shared_ptr<engine::Sequence>> seqs;
+  };
   http::Responder& res_;
   std::shared_ptr<Doorbell> bell_;
+  std::shared_ptr<Shared> shared_;
   std::vector<std::shared_ptr<engine::Sequence>> seqs_;
   std::vector<bool> done_;
 };

@@ -11,10 +11,12 @@ namespace wharf::node {
 
 namespace {
 
-http::awaitable<void> send_error(http::Responder& res, const Error& e) {
+http::awaitable<void> send_error(http::Responder& res, Error e) {
+  // Named locals only: GCC 12 mishandles temporaries that live across a co_await.
   http::Headers h;
   if (e.retry_after_s > 0) h.emplace_back("Retry-After", std::to_string(e.retry_after_s));
-  co_await res.send(http_status(e.code), error_json(e), "application/json", std::move(h));
+  std::string body = error_json(e);
+  co_await res.send(http_status(e.code), std::move(body), "application/json", std::move(h));
 }
 
 bool is_open_path(const std::string& path) {
@@ -104,16 +106,19 @@ void NodeServer::register_routes() {
       co_await res.send(200, "{\"status\":\"ready\"}");
     } else {
       const char* why = draining_.load() ? "shutting down" : "loading model";
-      co_await send_error(res, Error{Errc::unavailable, why, "", 1});
+      Error err_{Errc::unavailable, why, "", 1};
+      co_await send_error(res, std::move(err_));
     }
   });
   server_->route("GET", "/metrics", [this](const http::Request&, http::Responder& res) -> http::awaitable<void> {
-    co_await res.send(200, registry_.render(), "text/plain; version=0.0.4; charset=utf-8");
+    std::string body = registry_.render();
+    co_await res.send(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8");
   });
   server_->route("GET", "/v1/models", [this](const http::Request&, http::Responder& res) -> http::awaitable<void> {
     std::vector<engine::ModelInfo> models;
     if (engine_ && ready_.load()) models.push_back(engine_->info());
-    co_await res.send(200, api::models_json(models));
+    std::string body = api::models_json(models);
+    co_await res.send(200, std::move(body));
   });
 
   auto limits = [this] {
@@ -125,20 +130,38 @@ void NodeServer::register_routes() {
     return l;
   };
   server_->route("POST", "/tokenize", [this, limits](const http::Request& req, http::Responder& res) -> http::awaitable<void> {
-    if (!engine_ || !ready_.load()) co_return co_await send_error(res, Error{Errc::unavailable, "model is loading", "", 1});
+    if (!engine_ || !ready_.load()) {
+    Error err_ = Error{Errc::unavailable, "model is loading", "", 1};
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     auto r = api::parse_tokenize_request(req.body, limits());
-    if (!r) co_return co_await send_error(res, r.error());
+    if (!r) {
+    Error err_ = r.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     auto toks = engine_->tokenize(r->content, r->add_special, true);
     std::vector<std::string> pieces;
     if (r->with_pieces)
       for (auto t : toks) pieces.push_back(engine_->detokenize({t}));
-    co_await res.send(200, api::tokenize_response_json(toks, r->with_pieces ? &pieces : nullptr));
+    std::string body = api::tokenize_response_json(toks, r->with_pieces ? &pieces : nullptr);
+    co_await res.send(200, std::move(body));
   });
   server_->route("POST", "/detokenize", [this, limits](const http::Request& req, http::Responder& res) -> http::awaitable<void> {
-    if (!engine_ || !ready_.load()) co_return co_await send_error(res, Error{Errc::unavailable, "model is loading", "", 1});
+    if (!engine_ || !ready_.load()) {
+    Error err_ = Error{Errc::unavailable, "model is loading", "", 1};
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     auto r = api::parse_detokenize_request(req.body, limits());
-    if (!r) co_return co_await send_error(res, r.error());
-    co_await res.send(200, api::detokenize_response_json(engine_->detokenize(r->tokens)));
+    if (!r) {
+    Error err_ = r.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
+    std::string body = api::detokenize_response_json(engine_->detokenize(r->tokens));
+    co_await res.send(200, std::move(body));
   });
   register_openai_routes(*server_, *this);
 }

@@ -26,10 +26,12 @@ int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-http::awaitable<void> send_error(http::Responder& res, const Error& e) {
+http::awaitable<void> send_error(http::Responder& res, Error e) {
+  // Named locals only: GCC 12 mishandles temporaries that live across a co_await.
   http::Headers h;
   if (e.retry_after_s > 0) h.emplace_back("Retry-After", std::to_string(e.retry_after_s));
-  co_await res.send(http_status(e.code), error_json(e), "application/json", std::move(h));
+  std::string body = error_json(e);
+  co_await res.send(http_status(e.code), std::move(body), "application/json", std::move(h));
 }
 
 // max_tokens after the prompt is known: fits the context or a 400 naming the counts.
@@ -111,17 +113,33 @@ void diff_parsed(ChoiceState& st, const engine::ChatParsed& now, api::ChatDelta&
 http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, http::Responder& res) {
   const auto arrival = engine::Clock::now();
   engine::Engine* eng = node.engine();
-  if (!eng) co_return co_await send_error(res, Error{Errc::unavailable, "model is loading", "", 1});
+  if (!eng) {
+    Error err_ = Error{Errc::unavailable, "model is loading", "", 1};
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
   const auto& info = eng->info();
   api::ModelLimits lim{info.id, info.n_vocab, info.n_ctx, 8, -1};
   auto parsed = api::parse_chat_request(req.body, lim);
-  if (!parsed) co_return co_await send_error(res, parsed.error());
+  if (!parsed) {
+    Error err_ = parsed.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
   auto& rq = *parsed;
   auto rendered = eng->render_chat(rq.chat);
-  if (!rendered) co_return co_await send_error(res, rendered.error());
+  if (!rendered) {
+    Error err_ = rendered.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
   auto prompt = eng->tokenize(rendered->prompt, true, true);
   auto max_tokens = resolve_max_tokens(rq.common.max_tokens, prompt.size(), info.n_ctx, "messages");
-  if (!max_tokens) co_return co_await send_error(res, max_tokens.error());
+  if (!max_tokens) {
+    Error err_ = max_tokens.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
 
   const std::string id = random_id("chatcmpl-");
   const int64_t created = unix_now();
@@ -140,7 +158,11 @@ http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, ht
       log.status = http_status(st.error().code);
       log.error = st.error().message;
       log_access(log);
-      co_return co_await send_error(res, st.error());
+      {
+    Error err_ = st.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     }
   }
 
@@ -169,7 +191,8 @@ http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, ht
         log_access(log);
         gen.cancel();
         if (streaming) {
-          co_await res.write(api::error_sse(e));
+          std::string chunk_ = api::error_sse(e);
+          co_await res.write(chunk_);
           co_await res.end_stream();
         } else {
           co_await send_error(res, e);
@@ -194,13 +217,19 @@ http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, ht
         bool has_delta = !d.content.empty() || !d.tool_calls.empty() || !d.logprobs.empty() || d.first;
         if (has_delta) {
           st.started = true;
-          if (!co_await res.write(api::chat_chunk_sse(id, info.id, created, d))) co_return;
+          {
+            std::string chunk_ = api::chat_chunk_sse(id, info.id, created, d);
+            if (!co_await res.write(chunk_)) co_return;
+          }
         }
         if (final) {
           api::ChatDelta fin;
           fin.index = (int32_t)i;
           fin.finish = fr;
-          if (!co_await res.write(api::chat_chunk_sse(id, info.id, created, fin))) co_return;
+          {
+            std::string chunk_ = api::chat_chunk_sse(id, info.id, created, fin);
+            if (!co_await res.write(chunk_)) co_return;
+          }
         }
       } else {
         auto& r = results[i];
@@ -237,28 +266,44 @@ http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, ht
   log_access(log);
   if (streaming) {
     if (rq.common.include_usage)
-      if (!co_await res.write(api::usage_chunk_sse(id, info.id, created, "chat.completion.chunk", tot.usage))) co_return;
+      {
+        std::string chunk_ = api::usage_chunk_sse(id, info.id, created, "chat.completion.chunk", tot.usage);
+        if (!co_await res.write(chunk_)) co_return;
+      }
     if (!co_await res.write(api::kSseDone)) co_return;
     co_await res.end_stream();
   } else {
-    co_await res.send(200, api::chat_response_json(id, info.id, created, results, tot.usage));
+    std::string body = api::chat_response_json(id, info.id, created, results, tot.usage);
+    co_await res.send(200, std::move(body));
   }
 }
 
 http::awaitable<void> handle_completion(NodeServer& node, const http::Request& req, http::Responder& res) {
   const auto arrival = engine::Clock::now();
   engine::Engine* eng = node.engine();
-  if (!eng) co_return co_await send_error(res, Error{Errc::unavailable, "model is loading", "", 1});
+  if (!eng) {
+    Error err_ = Error{Errc::unavailable, "model is loading", "", 1};
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
   const auto& info = eng->info();
   api::ModelLimits lim{info.id, info.n_vocab, info.n_ctx, 8, -1};
   auto parsed = api::parse_completion_request(req.body, lim);
-  if (!parsed) co_return co_await send_error(res, parsed.error());
+  if (!parsed) {
+    Error err_ = parsed.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
   auto& rq = *parsed;
 
   std::string grammar;
   if (rq.common.json_schema) {
     auto g = engine::json_schema_to_gbnf(*rq.common.json_schema);
-    if (!g) co_return co_await send_error(res, g.error());
+    if (!g) {
+    Error err_ = g.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     grammar = std::move(*g);
   }
   struct P {
@@ -270,10 +315,18 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
   for (const auto& p : rq.prompts) {
     P x;
     x.tokens = p.is_tokens ? p.tokens : eng->tokenize(p.text, true, true);
-    if (x.tokens.empty()) co_return co_await send_error(res, Error::invalid("prompt must not be empty", "prompt"));
+    if (x.tokens.empty()) {
+    Error err_ = Error::invalid("prompt must not be empty", "prompt");
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     if (rq.echo) x.echo = p.is_tokens ? eng->detokenize(p.tokens) : p.text;
     auto mt = resolve_max_tokens(rq.common.max_tokens, x.tokens.size(), info.n_ctx, "prompt");
-    if (!mt) co_return co_await send_error(res, mt.error());
+    if (!mt) {
+    Error err_ = mt.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
     x.max_tokens = *mt;
     prompts.push_back(std::move(x));
   }
@@ -297,7 +350,11 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
         log.status = http_status(st.error().code);
         log.error = st.error().message;
         log_access(log);
-        co_return co_await send_error(res, st.error());
+        {
+    Error err_ = st.error();
+    co_await send_error(res, std::move(err_));
+    co_return;
+  }
       }
     }
   }
@@ -322,7 +379,8 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
         log_access(log);
         gen.cancel();
         if (streaming) {
-          co_await res.write(api::error_sse(e));
+          std::string chunk_ = api::error_sse(e);
+          co_await res.write(chunk_);
           co_await res.end_stream();
         } else {
           co_await send_error(res, e);
@@ -340,13 +398,15 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
         text = prompts[i / n].echo + text;
       }
       if (streaming) {
-        if (!text.empty() || !ev.logprobs.empty())
-          if (!co_await res.write(api::completion_chunk_sse(id, info.id, created, (int32_t)i, text, ev.logprobs, want_lp,
-                                                            std::nullopt)))
-            co_return;
-        if (final)
-          if (!co_await res.write(api::completion_chunk_sse(id, info.id, created, (int32_t)i, "", {}, want_lp, ev.finish)))
-            co_return;
+        if (!text.empty() || !ev.logprobs.empty()) {
+          std::string chunk_ =
+              api::completion_chunk_sse(id, info.id, created, (int32_t)i, text, ev.logprobs, want_lp, std::nullopt);
+          if (!co_await res.write(chunk_)) co_return;
+        }
+        if (final) {
+          std::string chunk_ = api::completion_chunk_sse(id, info.id, created, (int32_t)i, "", {}, want_lp, ev.finish);
+          if (!co_await res.write(chunk_)) co_return;
+        }
       } else {
         auto& r = results[i];
         r.index = (int32_t)i;
@@ -372,11 +432,15 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
   log_access(log);
   if (streaming) {
     if (rq.common.include_usage)
-      if (!co_await res.write(api::usage_chunk_sse(id, info.id, created, "text_completion", tot.usage))) co_return;
+      {
+        std::string chunk_ = api::usage_chunk_sse(id, info.id, created, "text_completion", tot.usage);
+        if (!co_await res.write(chunk_)) co_return;
+      }
     if (!co_await res.write(api::kSseDone)) co_return;
     co_await res.end_stream();
   } else {
-    co_await res.send(200, api::completion_response_json(id, info.id, created, results, tot.usage));
+    std::string body = api::completion_response_json(id, info.id, created, results, tot.usage);
+    co_await res.send(200, std::move(body));
   }
 }
 

@@ -11,7 +11,9 @@ common_sampler* make_sampler(const LlamaModel& model, const GenerateRequest& req
   p.seed = sp.seed ? *sp.seed : LLAMA_DEFAULT_SEED;
   p.temp = sp.temperature;
   p.top_p = sp.top_p;
-  p.top_k = sp.top_k;
+  // Greedy: top-k 1 is the same argmax, and it cuts the candidate list to one token before the
+  // rest of the chain (temperature, softmax) runs over the whole vocabulary.
+  p.top_k = sp.temperature <= 0.0f ? 1 : sp.top_k;
   p.min_p = sp.min_p;
   p.penalty_present = sp.presence_penalty;
   p.penalty_freq = sp.frequency_penalty;

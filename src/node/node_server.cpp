@@ -6,18 +6,11 @@
 #include "api/openai.h"
 #include "common/error.h"
 #include "node/access_log.h"
+#include "node/respond.h"
 
 namespace wharf::node {
 
 namespace {
-
-http::awaitable<void> send_error(http::Responder& res, Error e) {
-  // Named locals only: GCC 12 mishandles temporaries that live across a co_await.
-  http::Headers h;
-  if (e.retry_after_s > 0) h.emplace_back("Retry-After", std::to_string(e.retry_after_s));
-  std::string body = error_json(e);
-  co_await res.send(http_status(e.code), std::move(body), "application/json", std::move(h));
-}
 
 bool is_open_path(const std::string& path) {
   return path == "/health" || path == "/ready" || path == "/metrics";

@@ -5,6 +5,7 @@
 
 #include "api/openai.h"
 #include "node/access_log.h"
+#include "node/respond.h"
 #include "node/generation.h"
 #include "node/node_server.h"
 
@@ -24,14 +25,6 @@ std::string random_id(const char* prefix) {
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-http::awaitable<void> send_error(http::Responder& res, Error e) {
-  // Named locals only: GCC 12 mishandles temporaries that live across a co_await.
-  http::Headers h;
-  if (e.retry_after_s > 0) h.emplace_back("Retry-After", std::to_string(e.retry_after_s));
-  std::string body = error_json(e);
-  co_await res.send(http_status(e.code), std::move(body), "application/json", std::move(h));
 }
 
 // max_tokens after the prompt is known: fits the context or a 400 naming the counts.

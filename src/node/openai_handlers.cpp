@@ -70,6 +70,40 @@ struct Totals {
   }
 };
 
+// Logs the finished request (status 499 when the client went away).
+void log_finished(AccessRecord& log, const Totals& tot, bool client_gone) {
+  if (client_gone) {
+    log.status = 499;
+    log.finish_reason = "abort";
+  } else {
+    log.completion_tokens = tot.usage.completion_tokens;
+    log.cached_tokens = tot.usage.cached_tokens;
+    log.finish_reason = tot.finish;
+    log.queue_s = tot.timings.queue_s;
+    log.ttft_s = tot.timings.ttft_s;
+    log.e2e_s = tot.timings.e2e_s;
+  }
+  log_access(log);
+}
+
+// A generation failed: cancel the rest, log, and end the response with the error (an SSE error
+// event when streaming, never a silent [DONE]).
+http::awaitable<void> fail_generation(http::Responder& res, Generation& gen, AccessRecord& log, bool streaming,
+                                      std::string why) {
+  Error e{Errc::internal, "generation failed: " + why};
+  log.status = 500;
+  log.error = std::move(why);
+  log_access(log);
+  gen.cancel();
+  if (streaming) {
+    std::string chunk = api::error_sse(e);
+    co_await res.write(chunk);
+    co_await res.end_stream();
+  } else {
+    co_await send_error(res, std::move(e));
+  }
+}
+
 // Incremental state of one streamed chat choice when tools are parsed.
 struct ChoiceState {
   std::string text;
@@ -178,18 +212,8 @@ http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, ht
         continue;
       }
       if (ev.finish == FinishReason::error) {
-        Error e{Errc::internal, "generation failed: " + ev.error};
-        log.status = 500;
-        log.error = ev.error;
-        log_access(log);
-        gen.cancel();
-        if (streaming) {
-          std::string chunk_ = api::error_sse(e);
-          co_await res.write(chunk_);
-          co_await res.end_stream();
-        } else {
-          co_await send_error(res, e);
-        }
+        std::string why = ev.error;
+        co_await fail_generation(res, gen, log, streaming, std::move(why));
         co_return;
       }
       const bool final = ev.finish != FinishReason::none;
@@ -244,19 +268,9 @@ http::awaitable<void> handle_chat(NodeServer& node, const http::Request& req, ht
       }
     }
   }
-  if (res.disconnect()->fired()) {
-    log.status = 499;
-    log.finish_reason = "abort";
-    log_access(log);
-    co_return;
-  }
-  log.completion_tokens = tot.usage.completion_tokens;
-  log.cached_tokens = tot.usage.cached_tokens;
-  log.finish_reason = tot.finish;
-  log.queue_s = tot.timings.queue_s;
-  log.ttft_s = tot.timings.ttft_s;
-  log.e2e_s = tot.timings.e2e_s;
-  log_access(log);
+  const bool gone = res.disconnect()->fired();
+  log_finished(log, tot, gone);
+  if (gone) co_return;
   if (streaming) {
     if (rq.common.include_usage)
       {
@@ -366,18 +380,8 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
         continue;
       }
       if (ev.finish == FinishReason::error) {
-        Error e{Errc::internal, "generation failed: " + ev.error};
-        log.status = 500;
-        log.error = ev.error;
-        log_access(log);
-        gen.cancel();
-        if (streaming) {
-          std::string chunk_ = api::error_sse(e);
-          co_await res.write(chunk_);
-          co_await res.end_stream();
-        } else {
-          co_await send_error(res, e);
-        }
+        std::string why = ev.error;
+        co_await fail_generation(res, gen, log, streaming, std::move(why));
         co_return;
       }
       const bool final = ev.finish != FinishReason::none;
@@ -410,19 +414,9 @@ http::awaitable<void> handle_completion(NodeServer& node, const http::Request& r
       }
     }
   }
-  if (res.disconnect()->fired()) {
-    log.status = 499;
-    log.finish_reason = "abort";
-    log_access(log);
-    co_return;
-  }
-  log.completion_tokens = tot.usage.completion_tokens;
-  log.cached_tokens = tot.usage.cached_tokens;
-  log.finish_reason = tot.finish;
-  log.queue_s = tot.timings.queue_s;
-  log.ttft_s = tot.timings.ttft_s;
-  log.e2e_s = tot.timings.e2e_s;
-  log_access(log);
+  const bool gone = res.disconnect()->fired();
+  log_finished(log, tot, gone);
+  if (gone) co_return;
   if (streaming) {
     if (rq.common.include_usage)
       {
